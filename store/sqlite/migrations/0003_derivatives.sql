@@ -1,0 +1,14 @@
+-- Derivatives: renditions of a version, recorded for invalidation and the Admin API.
+CREATE TABLE derivatives (
+    asset_id        TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    version         INTEGER NOT NULL,
+    transformation  TEXT NOT NULL,
+    format          TEXT NOT NULL,
+    blob_key        TEXT NOT NULL,
+    bytes           INTEGER NOT NULL,
+    width           INTEGER NOT NULL,
+    height          INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (asset_id, blob_key)
+);
+CREATE INDEX derivatives_blob_key ON derivatives(blob_key);

@@ -1,0 +1,59 @@
+package transform
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRegressionFuzzFindings replays inputs the fuzz targets found, each
+// crafted here so the case reads without the corpus file: every accepted
+// transformation's canonical form must parse back to itself.
+func TestRegressionFuzzFindings(t *testing.T) {
+	tests := []struct {
+		name, in, canonical string
+	}{
+		// FuzzParse, 2025: a text-layer preset whose name looks like
+		// "<font>_<size>" once %5F is decoded was printed unescaped and read
+		// back as an (invalid) font.
+		{"preset shaped like a font", "l_text:_00%5F:0", "l_text:%5F00%5F:0"},
+		{"preset font-shaped with a name", "l_text:a%5F12:hi", "l_text:a%5F12:hi"},
+		{"ordinary preset keeps its underscores", "l_text:my_style:hi", "l_text:my_style:hi"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(tt.in)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			got := c.String()
+			if got != tt.canonical {
+				t.Errorf("canonical %q, want %q", got, tt.canonical)
+			}
+			c2, err := Parse(got)
+			if err != nil || c2.String() != got {
+				t.Errorf("canonical form %q does not read back: %v", got, err)
+			}
+		})
+	}
+}
+
+// TestRegressionCanonicalLength replays FuzzParse's second finding: a layer
+// public ID written raw within the limits grew past them once its canonical
+// form escaped it (each '$' or '"' becomes three bytes), so the canonical
+// form did not parse. Now the ID limit applies to the decoded ID and the
+// whole limit to the canonical form as well.
+func TestRegressionCanonicalLength(t *testing.T) {
+	found := "l_]\"" + strings.Repeat("$", 560) + `""""`
+	c, err := Parse(found)
+	if err != nil {
+		t.Fatalf("Parse(fuzz input): %v", err)
+	}
+	if _, err := Parse(c.String()); err != nil {
+		t.Errorf("canonical form of the fuzz input does not parse: %v", err)
+	}
+	layer := "l_" + strings.Repeat(`"`, 1000)
+	long := strings.Join([]string{layer, layer, layer, layer}, "/") // 4011 bytes, 12 000 canonical
+	if _, err := Parse(long); err == nil || !strings.Contains(err.Error(), "Transformation too long") {
+		t.Errorf("Parse(%d bytes whose canonical form is longer than the limit) = %v, want too long", len(long), err)
+	}
+}
