@@ -3,8 +3,11 @@ package httpapi
 import (
 	"bytes"
 	"container/list"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +36,9 @@ type hitEntry struct {
 	body   []byte
 	etag   string
 	mod    time.Time
+	// The status line and headers of a 200 and of a 304, without Date and
+	// the blank line: what the hit lane writes.
+	head200, head304 []byte
 }
 
 func newHitCache(maxBytes, maxEntry int64) *hitCache {
@@ -64,6 +70,8 @@ func (c *hitCache) put(e *hitEntry) {
 	e.header["Content-Length"] = []string{strconv.Itoa(len(e.body))}
 	e.header["Last-Modified"] = []string{e.mod.UTC().Format(http.TimeFormat)}
 	e.header["Accept-Ranges"] = []string{"bytes"}
+	e.head200 = rawHead("200 OK", e.header)
+	e.head304 = rawHead("304 Not Modified", e.header, "Content-Type", "Content-Length")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el := c.byKey[e.key]; el != nil {
@@ -112,6 +120,23 @@ func (c *hitCache) removeLocked(el *list.Element) {
 		}
 	}
 	c.bytes -= int64(len(e.body))
+}
+
+// rawHead prints an HTTP/1.1 status line and h, less the skipped headers,
+// in a stable order.
+func rawHead(status string, h http.Header, skip ...string) []byte {
+	b := []byte("HTTP/1.1 " + status + "\r\n")
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		if slices.Contains(skip, k) {
+			continue
+		}
+		for _, v := range h[k] {
+			// As net/http does: a line break cannot split a header.
+			v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+			b = append(b, k+": "+v+"\r\n"...)
+		}
+	}
+	return b
 }
 
 // writeHit answers from a cached response, with conditional requests,

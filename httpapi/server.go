@@ -164,32 +164,15 @@ func (s *Server) InvalidateEnvironments() {
 func (s *Server) serveDelivery(w http.ResponseWriter, r *http.Request) {
 	const op = "deliver"
 	ctx := r.Context()
-	raw := r.URL.EscapedPath()
-	first, rest, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
-	env, ok, err := s.environment(ctx, first)
+	env, rest, err := s.deliveryRoute(ctx, r.Host, r.URL.EscapedPath())
 	if err != nil {
 		s.writeDeliveryError(w, r, cumulus.Wrap(op, err))
 		return
 	}
-	if !ok {
-		// No cloud in the path: the host decides (private CDN, CNAME), or
-		// the only environment of a single-tenant install.
-		env, ok = s.hostEnvironment(ctx, r.Host)
-		rest = strings.TrimPrefix(raw, "/")
-		if !ok {
-			s.writeDeliveryError(w, r, cumulus.Errorf(cumulus.NotFound, op, "Unknown cloud name or host - %s", first))
-			return
-		}
-	}
-	hitKey, cacheable := hitCacheKey(env.Cloud, rest, r)
-	if sy, ok := s.store.(cumulus.ChangeSyncer); ok {
-		// Several nodes share the store: make sure another node's change
-		// committed before this request has reached our caches, or skip them.
-		if err := sy.SyncChanges(ctx); err != nil {
-			cacheable = false
-			ctx = delivery.WithoutCache(ctx)
-			s.log.Debug("caches bypassed", "err", err)
-		}
+	hitKey, cacheable := hitCacheKey(env.Cloud, rest, r.Header.Get("Accept"))
+	if !s.syncChanges(ctx) {
+		cacheable = false
+		ctx = delivery.WithoutCache(ctx)
 	}
 	if cacheable {
 		if e := s.hits.get(hitKey); e != nil {
@@ -276,17 +259,62 @@ func responseHeader(resp *delivery.Response) http.Header {
 	return h
 }
 
+// deliveryRoute finds the environment of a delivery path (escaped, without
+// the query) and the path below the cloud name. Without a known cloud in
+// the path the host decides (private CDN, CNAME), or the only environment
+// of a single-tenant install.
+func (s *Server) deliveryRoute(ctx context.Context, host, raw string) (cumulus.Environment, string, error) {
+	first, rest, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
+	env, ok, err := s.environment(ctx, first)
+	if err != nil || ok {
+		return env, rest, err
+	}
+	if env, ok = s.hostEnvironment(ctx, host); ok {
+		return env, strings.TrimPrefix(raw, "/"), nil
+	}
+	return env, "", cumulus.Errorf(cumulus.NotFound, "deliver", "Unknown cloud name or host - %s", first)
+}
+
+// syncChanges reports whether this node's caches may answer: when several
+// nodes share the store, every change another node committed before this
+// request must have reached them first.
+func (s *Server) syncChanges(ctx context.Context) bool {
+	sy, ok := s.store.(cumulus.ChangeSyncer)
+	if !ok {
+		return true
+	}
+	if err := sy.SyncChanges(ctx); err != nil {
+		s.log.Debug("caches bypassed", "err", err)
+		return false
+	}
+	return true
+}
+
+// cachedHit is the hit cache's answer to a delivery request, or nil: the
+// same lookup serveDelivery starts with, for the hit lane.
+func (s *Server) cachedHit(ctx context.Context, host, raw, accept string) *hitEntry {
+	env, rest, err := s.deliveryRoute(ctx, host, raw)
+	if err != nil {
+		return nil
+	}
+	key, cacheable := hitCacheKey(env.Cloud, rest, accept)
+	if !cacheable || !s.syncChanges(ctx) {
+		return nil
+	}
+	return s.hits.get(key)
+}
+
 // hitCacheKey names a delivery response in the hit cache: environment and
 // path, plus whether the client takes WebP when the format is negotiated.
 // Responses that depend on other request headers (w_auto's width hint)
 // are not cached.
-func hitCacheKey(cloud, path string, r *http.Request) (string, bool) {
+func hitCacheKey(cloud, path, accept string) (string, bool) {
 	if strings.Contains(path, "w_auto") {
 		return "", false
 	}
 	key := cloud + "\x00" + path
 	if strings.Contains(path, "f_auto") {
-		if strings.Contains(r.Header.Get("Accept"), "image/webp") {
+		if strings.Contains(accept, "image/webp") {
 			key += "\x00webp"
 		} else {
 			key += "\x00-"

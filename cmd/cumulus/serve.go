@@ -249,7 +249,9 @@ func serve(args []string) error {
 	fmt.Printf("  Console: %s/console/\n", publicURL)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	// Cache hits are answered before net/http sees them (httpapi.HitLane).
+	lane := handler.HitLane(ln, httpapi.HitLaneConfig{IdleTimeout: srv.IdleTimeout, ReadHeaderTimeout: srv.ReadHeaderTimeout})
+	go func() { errc <- srv.Serve(lane) }()
 	select {
 	case err := <-errc:
 		return err
