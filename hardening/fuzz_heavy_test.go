@@ -23,6 +23,7 @@ var fuzzTargets = []struct{ pkg, name, what, knownOpen string }{
 	{"./deliveryurl", "FuzzParsePath", "delivery URL parser", ""},
 	{"./sniff", "FuzzDimensions", "sniffer (format and header)", ""},
 	{"./svgsafe", "FuzzSanitize", "SVG sanitiser", ""},
+	{"./httpapi", "FuzzLaneParse", "hit lane request parser", ""},
 	{"./hardening", "FuzzDeliveryHandler", "whole delivery handler", ""},
 	{"./hardening", "FuzzUploadParser", "upload body parsers", ""},
 	{"./hardening", "FuzzPublicIDPaths", "public IDs vs the blob root", ""},
