@@ -2,15 +2,11 @@ package cdn
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cumulusmedia/cumulus"
+	"github.com/cumulusmedia/cumulus/internal/lease"
 )
 
 // WorkerConfig tunes the outbox worker.
@@ -76,7 +73,7 @@ type Worker struct {
 	purgers []cumulus.Purger
 	cfg     WorkerConfig
 	log     *slog.Logger
-	wake    chan struct{}
+	wake    lease.Signal
 
 	mu       sync.Mutex
 	acks     map[string]int64 // per target
@@ -91,10 +88,7 @@ func NewWorker(ob cumulus.Outbox, purgers []cumulus.Purger, cfg WorkerConfig, lo
 		return nil, err
 	}
 	if cfg.Owner == "" {
-		host, _ := os.Hostname()
-		var b [4]byte
-		crand.Read(b[:])
-		cfg.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+		cfg.Owner = lease.Owner()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -102,7 +96,7 @@ func NewWorker(ob cumulus.Outbox, purgers []cumulus.Purger, cfg WorkerConfig, lo
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	w := &Worker{ob: ob, purgers: purgers, cfg: cfg, log: log, wake: make(chan struct{}, 1),
+	w := &Worker{ob: ob, purgers: purgers, cfg: cfg, log: log, wake: lease.NewSignal(),
 		acks: map[string]int64{}, failures: map[string]int64{}}
 	for _, p := range purgers {
 		w.acks[p.Name()], w.failures[p.Name()] = 0, 0
@@ -112,37 +106,23 @@ func NewWorker(ob cumulus.Outbox, purgers []cumulus.Purger, cfg WorkerConfig, lo
 
 // Wake makes a running worker read the outbox now (call it after a commit
 // that may have written a purge). It never blocks.
-func (w *Worker) Wake() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
+func (w *Worker) Wake() { w.wake.Wake() }
 
 // Run carries out purges until ctx is done. Purges interrupted by the end
 // are released at once, for the next start or another node.
 func (w *Worker) Run(ctx context.Context) {
-	poll := time.NewTicker(w.cfg.Poll)
-	defer poll.Stop()
-	report := time.NewTicker(w.cfg.ReportEvery)
-	defer report.Stop()
-	for {
+	lastReport := w.cfg.Now()
+	lease.Rounds(ctx, w.cfg.Poll, w.wake, w.cfg.Batch, func(ctx context.Context) (int, error) {
+		if now := w.cfg.Now(); now.Sub(lastReport) >= w.cfg.ReportEvery {
+			w.report(ctx)
+			lastReport = now
+		}
 		n, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.log.Error("purge outbox: claim failed", "err", err)
 		}
-		if n == w.cfg.Batch && err == nil {
-			continue // there may be more due
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-w.wake:
-		case <-poll.C:
-		case <-report.C:
-			w.report(ctx)
-		}
-	}
+		return n, err
+	})
 }
 
 // report logs a summary while purges are failing.
@@ -218,7 +198,7 @@ func (w *Worker) do(ctx context.Context, t cumulus.PurgeTask) {
 	}
 	sort.Strings(errs)
 	reason := strings.Join(errs, "; ")
-	next := w.cfg.Now().Add(w.backoff(t.Attempts))
+	next := w.cfg.Now().Add(lease.Backoff(w.cfg.MinBackoff, w.cfg.MaxBackoff, t.Attempts))
 	if ctx.Err() != nil {
 		next = w.cfg.Now()
 		w.log.Info("purge interrupted by shutdown; released for the next start", "id", t.ID)
@@ -234,18 +214,6 @@ func (w *Worker) do(ctx context.Context, t cumulus.PurgeTask) {
 	if err := w.ob.RetryPurge(sctx, w.cfg.Owner, t.ID, done, reason, next); err != nil {
 		w.log.Error("purge outbox: recording a failure failed", "id", t.ID, "err", err)
 	}
-}
-
-// backoff is the wait after the n-th failed attempt: MinBackoff doubled
-// n-1 times, capped, then spread over [75%, 100%] so that many purges
-// failing together do not retry together.
-func (w *Worker) backoff(n int) time.Duration {
-	d := w.cfg.MinBackoff
-	for i := 1; i < n && d < w.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, w.cfg.MaxBackoff)
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
 }
 
 func (w *Worker) count(m map[string]int64, name string) {

@@ -2,18 +2,15 @@ package notify
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/cumulusmedia/cumulus"
+	"github.com/cumulusmedia/cumulus/internal/lease"
 )
 
 // Handler carries out one job. It must be idempotent: a job whose worker
@@ -72,7 +69,7 @@ type Worker struct {
 	q        cumulus.JobQueue
 	cfg      WorkerConfig
 	log      *slog.Logger
-	wake     chan struct{}
+	wake     lease.Signal
 	handlers map[string]Handler
 }
 
@@ -82,10 +79,7 @@ func NewWorker(q cumulus.JobQueue, cfg WorkerConfig, log *slog.Logger) (*Worker,
 		return nil, err
 	}
 	if cfg.Owner == "" {
-		host, _ := os.Hostname()
-		var b [4]byte
-		crand.Read(b[:])
-		cfg.Owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+		cfg.Owner = lease.Owner()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -93,40 +87,25 @@ func NewWorker(q cumulus.JobQueue, cfg WorkerConfig, log *slog.Logger) (*Worker,
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Worker{q: q, cfg: cfg, log: log, wake: make(chan struct{}, 1), handlers: map[string]Handler{}}, nil
+	return &Worker{q: q, cfg: cfg, log: log, wake: lease.NewSignal(), handlers: map[string]Handler{}}, nil
 }
 
 // Handle registers h for jobs of kind. Not safe once Run has started.
 func (w *Worker) Handle(kind string, h Handler) { w.handlers[kind] = h }
 
 // Wake makes a running worker read the queue now. It never blocks.
-func (w *Worker) Wake() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
+func (w *Worker) Wake() { w.wake.Wake() }
 
 // Run works the queue until ctx is done. Jobs interrupted by the end are
 // released at once for the next start or another node.
 func (w *Worker) Run(ctx context.Context) {
-	poll := time.NewTicker(w.cfg.Poll)
-	defer poll.Stop()
-	for {
+	lease.Rounds(ctx, w.cfg.Poll, w.wake, w.cfg.Batch, func(ctx context.Context) (int, error) {
 		n, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.log.Error("job queue: claim failed", "err", err)
 		}
-		if n == w.cfg.Batch && err == nil && ctx.Err() == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-w.wake:
-		case <-poll.C:
-		}
-	}
+		return n, err
+	})
 }
 
 // RunOnce claims one batch of due jobs and runs them; it returns how many
@@ -187,7 +166,7 @@ func (w *Worker) do(ctx context.Context, j cumulus.Job) {
 		}
 		return
 	}
-	next := w.cfg.Now().Add(w.backoff(j.Attempts))
+	next := w.cfg.Now().Add(lease.Backoff(w.cfg.MinBackoff, w.cfg.MaxBackoff, j.Attempts))
 	w.log.Warn("job failed; will retry", "id", j.ID, "kind", j.Kind, "attempts", j.Attempts,
 		"retry_in", next.Sub(w.cfg.Now()).Round(time.Millisecond), "err", err)
 	if err := w.q.RetryJob(sctx, w.cfg.Owner, j.ID, err.Error(), next); err != nil {
@@ -204,15 +183,4 @@ func safeRun(ctx context.Context, h Handler, j cumulus.Job) (err error) {
 		}
 	}()
 	return h(ctx, j)
-}
-
-// backoff is MinBackoff doubled per earlier attempt, capped, then spread
-// over [75%, 100%].
-func (w *Worker) backoff(n int) time.Duration {
-	d := w.cfg.MinBackoff
-	for i := 1; i < n && d < w.cfg.MaxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, w.cfg.MaxBackoff)
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
 }
