@@ -13,6 +13,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/cumulusmedia/cumulus"
@@ -21,6 +22,7 @@ import (
 	"github.com/cumulusmedia/cumulus/sniff"
 	"github.com/cumulusmedia/cumulus/svgsafe"
 	"github.com/cumulusmedia/cumulus/transform"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -43,12 +45,21 @@ type Config struct {
 	// Proxies keeps reduced copies of large originals and renders from
 	// them when they suffice (see render.MakeProxies).
 	Proxies bool
+	// SourceBytes bounds the bytes of originals that renders in flight
+	// hold in memory (read, waiting for a worker, or rendering); a render
+	// reserves its original's size (at most SourceBytes) before reading.
+	// 0 means no bound.
+	SourceBytes int64
+	// SourceWaiters bounds the renders waiting for that budget; more are
+	// refused at once with 503, as a full render queue is.
+	SourceWaiters int
 }
 
 // DefaultConfig returns Cloudinary's caching behaviour.
 func DefaultConfig() Config {
 	return Config{MaxAge: 30 * 24 * time.Hour, CacheTTL: time.Minute, CacheEntries: 100_000,
-		Limits: transform.DefaultLimits(), RenderTimeout: 60 * time.Second, Proxies: true}
+		Limits: transform.DefaultLimits(), RenderTimeout: 60 * time.Second, Proxies: true,
+		SourceBytes: 64 << 20, SourceWaiters: 256}
 }
 
 // Validate reports every mistake in c.
@@ -66,6 +77,9 @@ func (c Config) Validate() error {
 	if c.ErrorMaxAge < 0 {
 		errs = append(errs, errors.New("delivery: ErrorMaxAge must not be negative"))
 	}
+	if c.SourceBytes < 0 || c.SourceBytes > 0 && c.SourceWaiters <= 0 {
+		errs = append(errs, errors.New("delivery: SourceBytes must not be negative, and SourceWaiters must be positive with it"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -77,6 +91,10 @@ type Service struct {
 	cfg     Config
 	cache   *assetCache
 	renders singleflight.Group
+	// sources is the budget of Config.SourceBytes; waiting counts the
+	// renders queued for it.
+	sources *semaphore.Weighted
+	waiting atomic.Int64
 }
 
 // New returns a Service that renders derivatives with r.
@@ -85,6 +103,9 @@ func New(store cumulus.AssetStore, blobs cumulus.BlobStore, r Renderer, cfg Conf
 		return nil, err
 	}
 	s := &Service{store: store, blobs: blobs, render: r, cfg: cfg, cache: newAssetCache(cfg.CacheTTL, cfg.CacheEntries)}
+	if cfg.SourceBytes > 0 {
+		s.sources = semaphore.NewWeighted(cfg.SourceBytes)
+	}
 	if w, ok := store.(cumulus.ChangeWatcher); ok {
 		w.WatchChanges(s.cache.drop)
 	} else {
@@ -110,6 +131,9 @@ type Response struct {
 	// SurrogateKeys name the environment and the asset, so a CDN can purge
 	// every URL of an asset at once.
 	SurrogateKeys []string
+	// Rendered is set when the body was rendered for this request (or one
+	// it waited for) rather than read from the derivative cache.
+	Rendered bool
 }
 
 // Client is what a request says about its client that a rendition may

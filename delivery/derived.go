@@ -176,15 +176,20 @@ func (s *Service) derive(ctx context.Context, env cumulus.Environment, a cumulus
 	if env.Settings.StrictTransformations && !p.strictOK {
 		return nil, cumulus.Errorf(cumulus.Unauthorized, "deliver", "Transformation %s is not allowed", p.canonical)
 	}
-	if o, ok := s.render.(interface{ Overloaded() bool }); ok && o.Overloaded() {
+	if s.overloaded() {
 		// Refuse before reading the original: under overload the answer
 		// must be immediate and cost no memory.
-		return nil, cumulus.Errorf(cumulus.Unavailable, "deliver", "Server overloaded, try again later")
+		return nil, errOverloaded()
 	}
 	v1, err, _ := s.renders.Do(key, func() (any, error) {
 		// Detached from one client's cancellation: others may wait on it.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RenderTimeout)
 		defer cancel()
+		release, err := s.reserveSource(rctx, v.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 		src, ok := render.Source{}, false
 		if tw, th, fits := render.NeededSize(p.chain, v.Width, v.Height); fits && s.cfg.Proxies {
 			src, ok = s.proxySource(rctx, v, tw, th)
@@ -221,7 +226,42 @@ func (s *Service) derive(ctx context.Context, env cumulus.Environment, a cumulus
 	}
 	out := v1.(render.Output)
 	resp.Body = &memBlob{Reader: bytes.NewReader(out.Data), mod: v.CreatedAt}
+	resp.Rendered = true
 	return resp, nil
+}
+
+func errOverloaded() error {
+	return cumulus.Errorf(cumulus.Unavailable, "deliver", "Server overloaded, try again later")
+}
+
+// overloaded reports whether a render started now would wait too long:
+// the render queue is full, or too many renders wait for source memory.
+func (s *Service) overloaded() bool {
+	if o, ok := s.render.(interface{ Overloaded() bool }); ok && o.Overloaded() {
+		return true
+	}
+	return s.sources != nil && s.waiting.Load() >= int64(s.cfg.SourceWaiters)
+}
+
+// reserveSource waits until an original of n bytes may be held in memory
+// (see Config.SourceBytes) and returns what gives the reservation back.
+func (s *Service) reserveSource(ctx context.Context, n int64) (func(), error) {
+	if s.sources == nil {
+		return func() {}, nil
+	}
+	n = min(max(n, 1), s.cfg.SourceBytes)
+	if !s.sources.TryAcquire(n) {
+		if s.waiting.Add(1) > int64(s.cfg.SourceWaiters) {
+			s.waiting.Add(-1)
+			return nil, errOverloaded()
+		}
+		err := s.sources.Acquire(ctx, n)
+		s.waiting.Add(-1)
+		if err != nil {
+			return nil, cumulus.Errorf(cumulus.Unavailable, "deliver", "Server overloaded, try again later")
+		}
+	}
+	return func() { s.sources.Release(n) }, nil
 }
 
 // readSource loads an original's bytes for rendering.

@@ -2,12 +2,16 @@ package hardening
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cumulusmedia/cumulus/delivery"
 	"github.com/cumulusmedia/cumulus/render"
 )
 
@@ -60,5 +64,47 @@ func TestHeavyRegressionOverloadRefusedBeforeRead(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("full pool: %d %q (Retry-After %q), want 503 before the source is read",
 			rec.Code, rec.Header().Get("X-Cld-Error"), rec.Header().Get("Retry-After"))
+	}
+}
+
+// Renders waiting for a worker used to hold their original in memory, so
+// a flood of renders of a large original grew memory with the render
+// queue. Now a render reserves its original's size from a budget before
+// reading it; those that cannot wait for it, up to SourceWaiters, and the
+// rest are refused at once. Here the budget holds one original and two
+// may wait: of five renders arriving while the only worker is busy, two
+// are refused and three are served once it is free.
+func TestSourceBudgetBoundsRendersHoldingOriginals(t *testing.T) {
+	s := newStack(t, stackOpts{workers: 1, queue: 64, delivery: func(c *delivery.Config) {
+		c.SourceBytes, c.SourceWaiters = 1, 2
+	}})
+	s.mustUpload(t, "src", gradientPNG(64, 64))
+	busy, release := make(chan struct{}), make(chan struct{})
+	go s.Pool.Do(context.Background(), func() error { close(busy); <-release; return nil })
+	<-busy
+	codes := make(chan *httptest.ResponseRecorder, 5)
+	for i := range 5 {
+		go func() { codes <- s.get(fmt.Sprintf("/demo/image/upload/w_%d/src.png", 10+i)) }()
+	}
+	for range 2 {
+		select {
+		case rec := <-codes:
+			if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+				t.Fatalf("a render beyond the budget's waiters: %d (Retry-After %q), want 503 at once", rec.Code, rec.Header().Get("Retry-After"))
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("renders beyond the budget's waiters were not refused")
+		}
+	}
+	select {
+	case rec := <-codes:
+		t.Fatalf("a third answer (%d) before the worker was free: the budget let too many through or refused too many", rec.Code)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	for range 3 {
+		if rec := <-codes; rec.Code != http.StatusOK {
+			t.Errorf("a render within the budget: %d %q", rec.Code, rec.Header().Get("X-Cld-Error"))
+		}
 	}
 }

@@ -70,6 +70,7 @@ type stackOpts struct {
 	workers, queue int
 	upload         func(*upload.Config)
 	render         func(*render.Config)
+	delivery       func(*delivery.Config)
 }
 
 func newStack(t testing.TB, o stackOpts) *stack {
@@ -119,7 +120,11 @@ func newStack(t testing.TB, o stackOpts) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	del, err := delivery.New(st, blobs, rnd, delivery.DefaultConfig())
+	dcfg := delivery.DefaultConfig()
+	if o.delivery != nil {
+		o.delivery(&dcfg)
+	}
+	del, err := delivery.New(st, blobs, rnd, dcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,7 +210,10 @@ func (s *Server) serveDelivery(w http.ResponseWriter, r *http.Request) {
 		s.reports.add(env.Cloud, ErrorReport{Time: reportTime(time.Now()), URL: r.URL.RequestURI(), Status: http.StatusOK, Message: resp.Warning})
 	}
 	h := responseHeader(resp)
-	if cacheable && s.hits != nil && resp.Warning == "" && resp.Asset.PublicID != "" && resp.Body.Size() <= s.hits.maxEntry {
+	// A rendition enters the hit cache when it is asked for again, not
+	// when it is made: most one-off renditions are never asked for twice,
+	// and would only push out the hot ones (and hold memory).
+	if cacheable && s.hits != nil && !resp.Rendered && resp.Warning == "" && resp.Asset.PublicID != "" && resp.Body.Size() <= s.hits.maxEntry {
 		body := make([]byte, resp.Body.Size())
 		if _, err := io.ReadFull(resp.Body, body); err == nil {
 			e := &hitEntry{key: hitKey, asset: resp.Asset, header: h, body: body, etag: resp.ETag, mod: resp.LastModified}

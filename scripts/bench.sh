@@ -31,6 +31,8 @@ CLOUDINARY_URL=cloudinary://111:benchsecret@demo bin/cumulus serve --addr 127.0.
 srv=$!
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$cport/" && break; sleep 0.1; done
 
+rss() { awk '/VmRSS/ {r=$2} /VmHWM/ {h=$2} END {printf "rss %.0f MB, peak %.0f MB", r/1024, h/1024}' /proc/$srv/status; }
+
 echo "== 1. upload: 680 KB JPEG, concurrency 8, $dur"
 "$work/cumulus-bench" upload -url "http://127.0.0.1:$cport" -cloud demo -key 111 -secret benchsecret -concurrency 8 -duration "$dur" "$img"
 
@@ -66,6 +68,7 @@ wrkrun() { # name url [expected-bytes]
   printf '%-34s %10s req/s   p99 %8s   %s/s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
     "$(awk '$1=="99%" {print $2}' <<<"$out")" "$(awk '/Transfer\/sec/ {print $2}' <<<"$out")"
 }
+echo "   server after uploads: $(rss)"
 echo "== 2. delivery of the stored original, wrk -t2 -c32, $dur"
 size=$(stat -c %s "$img")
 wrkrun "nginx static" "http://127.0.0.1:$nport/photo.jpg" "$size"
@@ -73,6 +76,7 @@ wrkrun "cumulus /demo/image/upload/v1/..." "http://127.0.0.1:$cport/demo/image/u
 
 # 3. Renditions: cache misses (every request a new transformation of the
 #    same original) and hits, cases A–C of shared/images/README.txt.
+echo "   server after originals: $(rss)"
 echo "== 3. renditions, wrk -t2, $dur per run; every miss is a transformation never requested before"
 for f in photo-1920x1280.jpg:a large-5640x3172.jpg:b alpha-1920x1440.png:c; do
   "$work/cumulus-bench" upload -url "http://127.0.0.1:$cport" -cloud demo -key 111 -secret benchsecret -concurrency 1 -duration 1ms \
@@ -106,8 +110,8 @@ missrun() { # case concurrency
   run=$((run + 1))
   local out
   out=$(wrk -t2 -c"$2" -d"$dur" --latency -s "$work/miss.lua" "http://127.0.0.1:$cport" -- $((run * 1000000)) "$1")
-  printf '  %s c=%-3s %8s req/s   p50 %8s   p99 %8s%s\n' "$1" "$2" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
-    "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")" \
+  printf '  %s c=%-3s %8s req/s   p50 %8s   p99 %8s   %s%s\n' "$1" "$2" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+    "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")" "$(rss)" \
     "$(grep -o 'Non-2xx or 3xx responses: [0-9]*' <<<"$out" | sed 's/^/   /')"
 }
 for c in a b c; do

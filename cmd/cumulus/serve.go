@@ -140,6 +140,7 @@ func serve(args []string) error {
 	delCfg.MaxAge = time.Duration(cfg.MaxAge)
 	delCfg.ErrorMaxAge = time.Duration(cfg.ErrorMaxAge)
 	delCfg.Limits.MaxComponents = cfg.MaxSteps
+	delCfg.SourceBytes = cfg.RenderSourceBytes
 	del, err := delivery.New(store, blobs.blobStore, renderer, delCfg)
 	if err != nil {
 		return err

@@ -50,6 +50,9 @@ type Config struct {
 	MaxSteps      int     `json:"max_transformation_steps"`
 	RenderWorkers int     `json:"render_workers"` // 0: one per core
 	RenderQueue   int     `json:"render_queue"`   // 0: 64 per worker
+	// RenderSourceBytes bounds the originals renders hold in memory while
+	// they wait or run; 0 means no bound.
+	RenderSourceBytes int64 `json:"render_source_bytes"`
 	// ConsolePassword, when set, is an extra way to log in to the console
 	// of the served environment (besides its API key and secret).
 	ConsolePassword string `json:"console_password"`
@@ -141,23 +144,24 @@ func (c Config) IsS3() bool { return strings.HasPrefix(c.Blobs, "s3://") }
 // Default returns the embedded single-machine defaults.
 func Default() Config {
 	return Config{
-		Addr:           "127.0.0.1:8080",
-		DataDir:        "./data",
-		Store:          StoreSQLite,
-		Blobs:          BlobsFS,
-		MaxAge:         Duration(30 * 24 * time.Hour),
-		MaxImageBytes:  100 << 20,
-		MaxVideoBytes:  2 << 30,
-		MaxRawBytes:    2 << 30,
-		MaxImageMP:     100,
-		OrphanGrace:    Duration(time.Hour),
-		HitCacheBytes:  32 << 20,
-		AdminRateLimit: 500,
-		MaxFrames:      1000,
-		MaxOutputMP:    50,
-		MaxSteps:       20,
-		LogLevel:       "info",
-		PurgeLease:     Duration(30 * time.Second),
+		Addr:              "127.0.0.1:8080",
+		DataDir:           "./data",
+		Store:             StoreSQLite,
+		Blobs:             BlobsFS,
+		MaxAge:            Duration(30 * 24 * time.Hour),
+		MaxImageBytes:     100 << 20,
+		MaxVideoBytes:     2 << 30,
+		MaxRawBytes:       2 << 30,
+		MaxImageMP:        100,
+		OrphanGrace:       Duration(time.Hour),
+		HitCacheBytes:     32 << 20,
+		RenderSourceBytes: 64 << 20,
+		AdminRateLimit:    500,
+		MaxFrames:         1000,
+		MaxOutputMP:       50,
+		MaxSteps:          20,
+		LogLevel:          "info",
+		PurgeLease:        Duration(30 * time.Second),
 
 		FetchTimeout:   Duration(time.Minute),
 		JobConcurrency: 4,
@@ -312,6 +316,7 @@ func loadEnv(c *Config, getenv func(string) string) error {
 	num("CUMULUS_MAX_TRANSFORMATION_STEPS", &c.MaxSteps)
 	num("CUMULUS_RENDER_WORKERS", &c.RenderWorkers)
 	num("CUMULUS_RENDER_QUEUE", &c.RenderQueue)
+	i64("CUMULUS_RENDER_SOURCE_BYTES", &c.RenderSourceBytes)
 	return errors.Join(errs...)
 }
 
@@ -389,8 +394,8 @@ func (c Config) Validate() error {
 		c.MaxOutputMP <= 0 || c.MaxFrames <= 0 || c.MaxSteps <= 0 {
 		errs = append(errs, errors.New("size limits must be positive"))
 	}
-	if c.RenderWorkers < 0 || c.RenderQueue < 0 {
-		errs = append(errs, errors.New("render_workers and render_queue must not be negative"))
+	if c.RenderWorkers < 0 || c.RenderQueue < 0 || c.RenderSourceBytes < 0 {
+		errs = append(errs, errors.New("render_workers, render_queue and render_source_bytes must not be negative"))
 	}
 	if _, err := c.PurgeTargets(); err != nil {
 		errs = append(errs, err)
