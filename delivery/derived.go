@@ -202,8 +202,8 @@ func (s *Service) derive(ctx context.Context, env cumulus.Environment, a cumulus
 		}
 		out, err := s.render.Render(rctx, render.Input{
 			Src: src, Chain: p.chain, Format: p.format,
-			Layer: func(ctx context.Context, publicID string) (render.Source, error) {
-				return s.layerSource(ctx, env, publicID)
+			Layer: func(ctx context.Context, typ, publicID string) (render.Source, error) {
+				return s.layerSource(ctx, env, typ, publicID)
 			},
 		})
 		if err != nil {
@@ -287,9 +287,14 @@ func (s *Service) readBlob(ctx context.Context, key string) ([]byte, error) {
 	return data, nil
 }
 
-// layerSource loads the image an l_ or u_ overlay names.
-func (s *Service) layerSource(ctx context.Context, env cumulus.Environment, publicID string) (render.Source, error) {
-	a, err := s.asset(ctx, cumulus.AssetKey{Cloud: env.Cloud, ResourceType: cumulus.Image, Type: cumulus.Upload, PublicID: publicID})
+// layerSource loads the image an l_ or u_ overlay names: an upload, or
+// with "private:" a private asset (whose derivatives are public anyway).
+func (s *Service) layerSource(ctx context.Context, env cumulus.Environment, typ, publicID string) (render.Source, error) {
+	t := cumulus.Upload
+	if typ == "private" {
+		t = cumulus.Private
+	}
+	a, err := s.asset(ctx, cumulus.AssetKey{Cloud: env.Cloud, ResourceType: cumulus.Image, Type: t, PublicID: publicID})
 	if err != nil {
 		if cumulus.IsNotFound(err) {
 			return render.Source{}, cumulus.Errorf(cumulus.Invalid, "deliver", "Overlay resource not found - %s", publicID)

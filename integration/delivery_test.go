@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"image/color"
+	"image/png"
 	"io"
 	"net/http"
 	"net/url"
@@ -243,5 +244,44 @@ func TestProxiesMadeOnFirstRender(t *testing.T) {
 	matches, _ := filepath.Glob(filepath.Join(s.Data, "blobs", "prepared", "*", "*"))
 	if len(matches) != 2 {
 		t.Fatalf("prepared copies: %v, want the 512 and 1024 ones", matches)
+	}
+}
+
+// An overlay may name a private asset ("l_private:<id>"): its original
+// stays guarded, but like every derivative of a private asset the
+// rendition is public. An authenticated one would show through an
+// unsigned URL, so it is refused, naming the parameter.
+func TestPrivateOverlay(t *testing.T) {
+	s := startServer(t)
+	cld := s.sdk(t)
+	base, _ := pngFile(t, 64, 48, color.RGBA{255, 255, 255, 255})
+	logo, _ := pngFile(t, 16, 16, color.RGBA{0, 0, 255, 255})
+	mustUpload(t, cld, base, uploader.UploadParams{PublicID: "card"})
+	mustUpload(t, cld, logo, uploader.UploadParams{PublicID: "brand/logo", Type: "private"})
+	mustUpload(t, cld, logo, uploader.UploadParams{PublicID: "brand/secret", Type: "authenticated"})
+
+	if status, _, _ := get(t, s.URL+"/demo/image/private/brand/logo.png"); status != http.StatusUnauthorized {
+		t.Fatalf("the private original without a signature: %d, want 401", status)
+	}
+	status, hdr, body := get(t, s.URL+"/demo/image/upload/l_private:brand:logo,g_center/card.png")
+	if status != 200 {
+		t.Fatalf("private overlay: %d %q", status, hdr.Get("X-Cld-Error"))
+	}
+	img, err := png.Decode(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, g, b, _ := img.At(32, 24).RGBA(); r>>8 > 10 || g>>8 > 10 || b>>8 < 245 {
+		t.Errorf("the centre of the card is %d,%d,%d; want the blue logo", r>>8, g>>8, b>>8)
+	}
+	if r, g, b, _ := img.At(2, 2).RGBA(); r>>8 < 245 || g>>8 < 245 || b>>8 < 245 {
+		t.Errorf("the corner of the card is %d,%d,%d; want white", r>>8, g>>8, b>>8)
+	}
+	if status, _, _ := get(t, s.URL+"/demo/image/upload/l_brand:logo/card.png"); status != http.StatusBadRequest {
+		t.Errorf("the same ID as an upload overlay: %d, want 400 (no such upload)", status)
+	}
+	status, hdr, _ = get(t, s.URL+"/demo/image/upload/l_authenticated:brand:secret/card.png")
+	if status != http.StatusBadRequest || !strings.Contains(hdr.Get("X-Cld-Error"), "l_authenticated:brand:secret") {
+		t.Errorf("authenticated overlay: %d %q, want 400 naming it", status, hdr.Get("X-Cld-Error"))
 	}
 }

@@ -119,7 +119,11 @@ func TestURLVectorsServed(t *testing.T) {
 			for _, c := range chain {
 				for _, l := range []*transform.LayerSource{c.Overlay, c.Underlay} {
 					if l != nil && l.PublicID != "" {
-						put(l.PublicID, "image", "upload", path)
+						typ := "upload"
+						if l.Type != "" {
+							typ = l.Type
+						}
+						put(l.PublicID, "image", typ, path)
 					}
 				}
 				for _, n := range c.Named {

@@ -94,7 +94,8 @@ func checkComponent(c *transform.Component, apply bool) error {
 			return unsupported(l.key + "_" + l.src.String())
 		case l.src.Kind == transform.LayerText && l.src.Style.Preset != "":
 			return unsupported(l.key + "_" + l.src.String())
-		case l.src.Kind == transform.LayerImage && l.src.Type != "":
+		case l.src.Kind == transform.LayerImage && l.src.Type != "" && l.src.Type != "private":
+			// An authenticated asset would show through an unsigned URL.
 			return unsupported(l.key + "_" + l.src.String())
 		}
 	}

@@ -100,7 +100,7 @@ func (j *job) layerSource(src *transform.LayerSource, open *transform.Component)
 		}
 		return &state{img: img, mem: true}, nil
 	}
-	ls := j.layers[src.PublicID]
+	ls := j.layers[layerKey(src)]
 	f, ok := vips.ParseFormat(ls.Format)
 	if !ok {
 		return nil, invalidf("Image format %s cannot be transformed", sanitize(ls.Format))

@@ -212,8 +212,8 @@ func parse(tb testing.TB, s string) transform.Chain {
 }
 
 // layerLoader serves the test sources as layer assets.
-func layerLoader(tb testing.TB) func(context.Context, string) (render.Source, error) {
-	return func(_ context.Context, id string) (render.Source, error) {
+func layerLoader(tb testing.TB) func(context.Context, string, string) (render.Source, error) {
+	return func(_ context.Context, _, id string) (render.Source, error) {
 		return source(tb, id), nil
 	}
 }

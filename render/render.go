@@ -62,9 +62,10 @@ type Input struct {
 	Format string
 	// Quality overrides the chain's q_ when not 0.
 	Quality int
-	// Layer loads the asset of an l_ or u_ image layer by public ID (folders
-	// separated by '/'). Its errors are returned as they are.
-	Layer func(ctx context.Context, publicID string) (Source, error)
+	// Layer loads the asset of an l_ or u_ image layer by delivery type
+	// ("" for upload, or "private") and public ID (folders separated by
+	// '/'). Its errors are returned as they are.
+	Layer func(ctx context.Context, typ, publicID string) (Source, error)
 	// Name is the file name (without extension) fl_attachment uses when it
 	// names none; "" is "image".
 	Name string
@@ -522,14 +523,16 @@ func selectPages(ch transform.Chain, total, maxFrames int) ([]int, error) {
 func (r *Renderer) fetchLayers(ctx context.Context, in Input) (map[string]Source, error) {
 	n := 0
 	var ids []string
+	var srcs []*transform.LayerSource
 	for i := range in.Chain {
 		for _, src := range []*transform.LayerSource{in.Chain[i].Overlay, in.Chain[i].Underlay} {
 			if src == nil {
 				continue
 			}
 			n++
-			if src.Kind == transform.LayerImage && !slices.Contains(ids, src.PublicID) {
-				ids = append(ids, src.PublicID)
+			if src.Kind == transform.LayerImage && !slices.Contains(ids, layerKey(src)) {
+				ids = append(ids, layerKey(src))
+				srcs = append(srcs, src)
 			}
 		}
 	}
@@ -540,15 +543,18 @@ func (r *Renderer) fetchLayers(ctx context.Context, in Input) (map[string]Source
 		return nil, nil
 	}
 	if in.Layer == nil {
-		return nil, cumulus.Wrap(op, fmt.Errorf("render: image layer %q but no Layer loader", ids[0]))
+		return nil, cumulus.Wrap(op, fmt.Errorf("render: image layer %q but no Layer loader", srcs[0].PublicID))
 	}
 	out := make(map[string]Source, len(ids))
-	for _, id := range ids {
-		src, err := in.Layer(ctx, id)
+	for i, src := range srcs {
+		ls, err := in.Layer(ctx, src.Type, src.PublicID)
 		if err != nil {
 			return nil, err
 		}
-		out[id] = src
+		out[ids[i]] = ls
 	}
 	return out, nil
 }
+
+// layerKey names an image layer's asset among a render's layers.
+func layerKey(src *transform.LayerSource) string { return src.Type + ":" + src.PublicID }
