@@ -192,7 +192,7 @@ func (s *Service) Deliver(ctx context.Context, env cumulus.Environment, req deli
 		if a.ResourceType != cumulus.Image {
 			return nil, cumulus.Errorf(cumulus.Invalid, op, "Transformations of %s resources are not supported", a.ResourceType)
 		}
-		p, err := s.makePlan(ctx, env, req.Transformation, req.Format, v.Format, client)
+		p, err := s.makePlan(ctx, env, a, v, req.Transformation, req.Format, client)
 		if err != nil {
 			return nil, err
 		}
@@ -234,7 +234,7 @@ func (s *Service) deliverDefault(ctx context.Context, env cumulus.Environment, r
 		}
 		return nil, err
 	}
-	p, err := s.makePlan(ctx, env, req.Transformation, req.Format, d.Current.Format, client)
+	p, err := s.makePlan(ctx, env, d, d.Current, req.Transformation, req.Format, client)
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,8 @@ type plan struct {
 
 // makePlan parses and expands the transformation of a request and picks
 // the output format.
-func (s *Service) makePlan(ctx context.Context, env cumulus.Environment, rawTransformation, ext, srcFormat string, client Client) (plan, error) {
+func (s *Service) makePlan(ctx context.Context, env cumulus.Environment, a cumulus.Asset, v cumulus.Version, rawTransformation, ext string, client Client) (plan, error) {
+	srcFormat := v.Format
 	chain, err := transform.ParseWithLimits(rawTransformation, s.cfg.Limits)
 	if err != nil {
 		return plan{}, err
@@ -64,15 +65,23 @@ func (s *Service) makePlan(ctx context.Context, env cumulus.Environment, rawTran
 	if err != nil {
 		return plan{}, err
 	}
+	hinted := resolveAutoWidth(chain, client.Width)
+	// Conditions are decided here, on what is known of the original; the
+	// derivative stays keyed (and listed) by the transformation as asked,
+	// as on Cloudinary.
+	canonical := chain.String()
+	chain, err = chain.Resolve(transform.Facts{Width: v.Width, Height: v.Height, Pages: v.Pages, Tags: a.Tags, Context: a.Context})
+	if err != nil {
+		return plan{}, err
+	}
 	if err := chain.CheckSupported(); err != nil {
 		return plan{}, err
 	}
-	hinted := resolveAutoWidth(chain, client.Width)
 	format, negotiated, err := render.OutputFormat(chain, ext, srcFormat, mayHaveAlpha(srcFormat), client.Accept)
 	if err != nil {
 		return plan{}, err
 	}
-	p := plan{chain: chain, canonical: chain.String(), format: format, strictOK: strictOK}
+	p := plan{chain: chain, canonical: canonical, format: format, strictOK: strictOK}
 	if negotiated {
 		p.vary = append(p.vary, "Accept")
 	}

@@ -19,7 +19,7 @@ func (s *Service) Eager(ctx context.Context, env cumulus.Environment, a cumulus.
 		return cumulus.Derivative{}, cumulus.Errorf(cumulus.Invalid, op, "Transformations of %s resources are not supported", a.ResourceType)
 	}
 	v := a.Current
-	p, err := s.makePlan(ctx, env, transformation, format, v.Format, Client{})
+	p, err := s.makePlan(ctx, env, a, v, transformation, format, Client{})
 	if err != nil {
 		return cumulus.Derivative{}, err
 	}

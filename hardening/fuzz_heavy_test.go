@@ -18,6 +18,7 @@ var fuzzTargets = []struct{ pkg, name, what, knownOpen string }{
 	// A finding fixed: variable definitions ("$A_0,$A0$A_0") printed a
 	// canonical form that read back differently (transform/vars_test.go).
 	{"./transform", "FuzzParse", "transformation grammar", ""},
+	{"./transform", "FuzzResolve", "if_ conditions", ""},
 	{"./publicid", "FuzzNormalize", "public IDs", ""},
 	{"./signing", "FuzzParams", "API signature string", ""},
 	{"./deliveryurl", "FuzzParsePath", "delivery URL parser", ""},

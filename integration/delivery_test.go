@@ -285,3 +285,37 @@ func TestPrivateOverlay(t *testing.T) {
 		t.Errorf("authenticated overlay: %d %q, want 400 naming it", status, hdr.Get("X-Cld-Error"))
 	}
 }
+
+// Conditional transformations are decided on the original: its size, and
+// its tags as uploaded.
+func TestConditionalTransformations(t *testing.T) {
+	s := startServer(t)
+	cld := s.sdk(t)
+	small, _ := pngFile(t, 100, 80, color.RGBA{200, 0, 0, 255})
+	big, _ := pngFile(t, 300, 240, color.RGBA{0, 200, 0, 255})
+	mustUpload(t, cld, small, uploader.UploadParams{PublicID: "cond/small", Tags: []string{"sale", "new"}})
+	mustUpload(t, cld, big, uploader.UploadParams{PublicID: "cond/big"})
+	for _, c := range []struct {
+		path string
+		w    int
+	}{
+		{"if_w_lt_200,w_50/if_else,w_150/cond/small.png", 50},
+		{"if_w_lt_200,w_50/if_else,w_150/cond/big.png", 150},
+		{"if_ar_gt_1/w_60/if_else/w_70/if_end/cond/big.png", 60},
+		{"if_!sale!_in_tags,w_40/cond/small.png", 40},
+		{"if_!sale!_in_tags,w_40/cond/big.png", 300},
+	} {
+		status, hdr, body := get(t, s.URL+"/demo/image/upload/"+c.path)
+		if status != 200 {
+			t.Errorf("%s: %d %q", c.path, status, hdr.Get("X-Cld-Error"))
+			continue
+		}
+		if w, _ := imageSize(t, body); w != c.w {
+			t.Errorf("%s: width %d, want %d", c.path, w, c.w)
+		}
+	}
+	status, hdr, _ := get(t, s.URL+"/demo/image/upload/if_foo_lt_1,w_40/cond/big.png")
+	if status != 400 || !strings.Contains(hdr.Get("X-Cld-Error"), "Invalid condition - foo_lt_1") {
+		t.Errorf("a bad condition: %d %q", status, hdr.Get("X-Cld-Error"))
+	}
+}
