@@ -881,7 +881,9 @@ func (p *parser) layer(key, v string) (*LayerSource, error) {
 				src.Style = st
 			default:
 				preset, okID := parseID(style)
-				if !okID {
+				if !okID || strings.Contains(preset, "/") {
+					// A style preset is one name: with folders it could not
+					// be written back before the text's ':'.
 					return bad()
 				}
 				src.Style.Preset = preset

@@ -57,3 +57,17 @@ func TestRegressionCanonicalLength(t *testing.T) {
 		t.Errorf("Parse(%d bytes whose canonical form is longer than the limit) = %v, want too long", len(long), err)
 	}
 }
+
+// FuzzParse, 2026-11-22: a text-layer style preset with a folder
+// ("0%2F0", decoded "0/0") was printed with ':' for the folder, which
+// reads back as a preset "0" and a text "0:0". A preset is one name now.
+func TestRegressionTextPresetWithFolder(t *testing.T) {
+	if c, err := Parse("l_text:0%2F0:0"); err == nil {
+		t.Fatalf("accepted a text preset with a folder: %q", c.String())
+	} else if !strings.Contains(err.Error(), "Invalid overlay") {
+		t.Fatalf("error %v, want Invalid overlay", err)
+	}
+	if _, err := Parse("l_text:my_style:a%252Fb"); err != nil {
+		t.Fatalf("a '/' in the text itself is fine: %v", err)
+	}
+}
