@@ -922,6 +922,21 @@ func (p *parser) layer(key, v string) (*LayerSource, error) {
 	if !ok {
 		return bad()
 	}
+	// Written back, an ID's first folder comes right after the prefixes
+	// read above: one named like a prefix ("text/x" from "text%2Fx") would
+	// read back as that prefix.
+	if first, _, folder := strings.Cut(id, "/"); folder {
+		switch first {
+		case "private", "authenticated":
+			if src.Type == "" {
+				return bad()
+			}
+		case "text", "fetch", "video", "subtitles":
+			if src.Type == "" && src.Kind == LayerImage {
+				return bad()
+			}
+		}
+	}
 	src.PublicID = id
 	return src, nil
 }

@@ -71,3 +71,24 @@ func TestRegressionTextPresetWithFolder(t *testing.T) {
 		t.Fatalf("a '/' in the text itself is fine: %v", err)
 	}
 }
+
+// FuzzParse, 2026-11-22: an image layer whose first folder is named like a
+// layer prefix, reached through an escaped '/' ("text%2F0"), was printed
+// as "text:0…" and read back as a text layer. Such IDs are refused.
+func TestRegressionLayerFolderNamedLikePrefix(t *testing.T) {
+	for _, in := range []string{`l_text%2F0"0`, "l_fetch%2Fa", "l_video%2Fa", "l_private%2Fa", "l_video:authenticated%2Fa"} {
+		if c, err := Parse(in); err == nil {
+			t.Errorf("%s: accepted as %q", in, c.String())
+		}
+	}
+	for _, in := range []string{"l_private:text%2Fa", "l_folder:text:a", "l_video:text%2Fa", "l_private:video%2Fa"} {
+		c, err := Parse(in)
+		if err != nil {
+			t.Errorf("%s: %v", in, err)
+			continue
+		}
+		if c2, err := Parse(c.String()); err != nil || c2.String() != c.String() {
+			t.Errorf("%s: canonical %q reads back as %q (%v)", in, c.String(), c2.String(), err)
+		}
+	}
+}
