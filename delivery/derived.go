@@ -267,7 +267,7 @@ func (s *Service) reserveSource(ctx context.Context, n int64) (func(), error) {
 		err := s.sources.Acquire(ctx, n)
 		s.waiting.Add(-1)
 		if err != nil {
-			return nil, cumulus.Errorf(cumulus.Unavailable, "deliver", "Server overloaded, try again later")
+			return nil, errOverloaded()
 		}
 	}
 	return func() { s.sources.Release(n) }, nil

@@ -71,7 +71,7 @@ func (c *hitCache) put(e *hitEntry) {
 	e.header["Last-Modified"] = []string{e.mod.UTC().Format(http.TimeFormat)}
 	e.header["Accept-Ranges"] = []string{"bytes"}
 	e.head200 = rawHead("200 OK", e.header)
-	e.head304 = rawHead("304 Not Modified", e.header, "Content-Type", "Content-Length")
+	e.head304 = rawHead("304 Not Modified", e.header, notModifiedDrops...)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el := c.byKey[e.key]; el != nil {
@@ -122,6 +122,13 @@ func (c *hitCache) removeLocked(el *list.Element) {
 	c.bytes -= int64(len(e.body))
 }
 
+// notModifiedDrops are the headers a 304 leaves out, on either path.
+var notModifiedDrops = []string{"Content-Type", "Content-Length"}
+
+// headerBreaks turns line breaks in a header value into spaces, as
+// net/http does: a line break cannot split a header.
+var headerBreaks = strings.NewReplacer("\r", " ", "\n", " ")
+
 // rawHead prints an HTTP/1.1 status line and h, less the skipped headers,
 // in a stable order.
 func rawHead(status string, h http.Header, skip ...string) []byte {
@@ -131,9 +138,7 @@ func rawHead(status string, h http.Header, skip ...string) []byte {
 			continue
 		}
 		for _, v := range h[k] {
-			// As net/http does: a line break cannot split a header.
-			v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
-			b = append(b, k+": "+v+"\r\n"...)
+			b = append(b, k+": "+headerBreaks.Replace(v)+"\r\n"...)
 		}
 	}
 	return b
@@ -152,8 +157,9 @@ func writeHit(w http.ResponseWriter, r *http.Request, e *hitEntry) {
 		return
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, e.etag) {
-		delete(h, "Content-Type")
-		delete(h, "Content-Length")
+		for _, k := range notModifiedDrops {
+			delete(h, k)
+		}
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

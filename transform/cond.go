@@ -50,17 +50,18 @@ func (c Chain) Resolve(f Facts) (Chain, error) {
 	for i := range c {
 		comp := c[i]
 		cond := comp.If
-		comp.If = ""
-		params := comp.String() != ""
 		wasInline := inline
 		inline = -1
-		switch {
-		case cond == "":
+		if cond == "" {
 			if active() {
 				out = append(out, comp)
 				applied = true
 			}
 			continue
+		}
+		comp.If = ""
+		params := comp.String() != ""
+		switch {
 		case cond == "end":
 			if params && active() {
 				out = append(out, comp)
